@@ -51,6 +51,9 @@ class Column:
     pattern: str | None = None
     reference: str | None = None
     pii: bool = False
+    # A planned time (a ship-by deadline, a window's end) may lie after the export; any other
+    # timestamp records something that happened and cannot be in the future.
+    planned: bool = False
 
     def rule_text(self) -> str:
         """Human-readable rules for the feed documentation."""
@@ -67,6 +70,8 @@ class Column:
             parts.append(f"matches `{self.pattern}`")
         if self.reference:
             parts.append(f"must exist in reference `{self.reference}`")
+        if self.type == "timestamp" and not self.planned:
+            parts.append("not in the future")
         if self.pii:
             parts.append("customer-identifying: hashed with a salt before it reaches the lake")
         return "; ".join(parts)
@@ -210,9 +215,7 @@ ORDERS = Feed(
             "The customer's account identifier in the source system.",
             pii=True,
         ),
-        Column(
-            "customer_region", "string", "Region of the ship-to address.", allowed=REGIONS
-        ),
+        Column("customer_region", "string", "Region of the ship-to address.", allowed=REGIONS),
         Column(
             "ship_to_zone",
             "integer",
@@ -295,9 +298,7 @@ ORDER_EVENTS = Feed(
         Column("trace_id", "string", "Distributed trace that carried the order through."),
         Column("event_type", "string", "Lifecycle step.", allowed=EVENT_TYPES),
         Column("occurred_at", "timestamp", "When the step happened."),
-        Column(
-            "latency_ms", "integer", "Time the step's call took, in milliseconds.", minimum=0
-        ),
+        Column("latency_ms", "integer", "Time the step's call took, in milliseconds.", minimum=0),
         Column("status", "string", "Outcome of the step's call.", allowed=EVENT_STATUSES),
         Column("source_system", "string", "System that emitted the event.", allowed=SOURCE_SYSTEMS),
         Column(
@@ -341,9 +342,16 @@ SHIPMENTS = Feed(
         Column("created_at", "timestamp", "When the warehouse created the shipment."),
         Column("node_id", "string", "Node that shipped it.", reference="nodes"),
         Column("carrier_id", "string", "Carrier that carried it.", reference="carriers"),
-        Column("service_level", "string", "Service bought from the carrier.", allowed=SERVICE_LEVELS),
+        Column(
+            "service_level", "string", "Service bought from the carrier.", allowed=SERVICE_LEVELS
+        ),
         Column("zone", "integer", "Carrier zone from node to address.", minimum=1, maximum=8),
-        Column("ship_by_at", "timestamp", "Latest time the node should hand it to the carrier."),
+        Column(
+            "ship_by_at",
+            "timestamp",
+            "Latest time the node should hand it to the carrier.",
+            planned=True,
+        ),
         Column("shipped_at", "timestamp", "When the carrier scanned it.", required=False),
         Column(
             "quoted_transit_days",
@@ -419,7 +427,9 @@ EXCEPTIONS = Feed(
         ),
         Column("node_id", "string", "Node where it was raised.", required=False, reference="nodes"),
         Column("opened_at", "timestamp", "When it was raised."),
-        Column("resolved_at", "timestamp", "When it was cleared; empty while open.", required=False),
+        Column(
+            "resolved_at", "timestamp", "When it was cleared; empty while open.", required=False
+        ),
         Column(
             "resolution",
             "string",
@@ -489,7 +499,13 @@ CHANGE_ANNOTATIONS = Feed(
         Column("change_id", "string", "Change identifier."),
         Column("kind", "string", "Kind of change.", allowed=CHANGE_KINDS),
         Column("starts_at", "timestamp", "When it started."),
-        Column("ends_at", "timestamp", "When it ended; empty if it is still in force.", required=False),
+        Column(
+            "ends_at",
+            "timestamp",
+            "When it ends or ended; empty if it is still in force.",
+            required=False,
+            planned=True,
+        ),
         Column(
             "scope",
             "string",

@@ -46,8 +46,32 @@ DAY = 24 * HOUR
 # Share of the day's orders that arrive in each UTC hour: quiet overnight, a lunchtime and an
 # evening peak. Normalised below.
 _HOURLY_CURVE = np.array(
-    [2, 1.4, 1, 0.8, 0.8, 1.1, 1.8, 2.8, 3.8, 4.6, 5.2, 5.6,
-     6.0, 5.8, 5.4, 5.2, 5.2, 5.6, 6.2, 6.8, 6.6, 5.6, 4.2, 3.0],
+    [
+        2,
+        1.4,
+        1,
+        0.8,
+        0.8,
+        1.1,
+        1.8,
+        2.8,
+        3.8,
+        4.6,
+        5.2,
+        5.6,
+        6.0,
+        5.8,
+        5.4,
+        5.2,
+        5.2,
+        5.6,
+        6.2,
+        6.8,
+        6.6,
+        5.6,
+        4.2,
+        3.0,
+    ],
     dtype=np.float64,
 )
 HOURLY_SHARE = _HOURLY_CURVE / _HOURLY_CURVE.sum()
@@ -67,7 +91,9 @@ EXPEDITE_RATE_AFTER_MISROUTE = 0.30
 CHARGEBACK_RATE = 0.0015
 FRAGILE_DAMAGE_EXTRA = 0.01
 
-_OK, _ERROR, _RETRY, _TIMEOUT = (EVENT_STATUSES.index(s) for s in ("ok", "error", "retry", "timeout"))
+_OK, _ERROR, _RETRY, _TIMEOUT = (
+    EVENT_STATUSES.index(s) for s in ("ok", "error", "retry", "timeout")
+)
 
 
 @dataclass(frozen=True)
@@ -159,7 +185,9 @@ def generate_block(
         2,
         np.where(routing_draw < scenario.manual_rate + scenario.fallback_rate, 1, 0),
     )
-    latency_median = scenario.promise_latency.median_ms + is_treated * rollout.promise_latency_delta_ms
+    latency_median = (
+        scenario.promise_latency.median_ms + is_treated * rollout.promise_latency_delta_ms
+    )
     promise_latency = np.maximum(
         1, np.rint(_lognormal(rng, latency_median, scenario.promise_latency.sigma, n))
     ).astype(np.int64)
@@ -298,9 +326,7 @@ def generate_block(
     outage_start = int(outage.starts_at.timestamp() * 1000)
     outage_end = int(outage.ends_at.timestamp() * 1000)
     in_outage = (ship_carrier == outage_code) & (shipped >= outage_start) & (shipped < outage_end)
-    transit = np.maximum(
-        1, quoted + carrier_delay - early + in_outage * outage.extra_transit_days
-    )
+    transit = np.maximum(1, quoted + carrier_delay - early + in_outage * outage.extra_transit_days)
     shipped_day_start = shipped - (shipped % DAY)
     delivered = shipped_day_start + transit * DAY + rng.integers(9 * HOUR, 20 * HOUR, size=n_ship)
     delivered = np.maximum(delivered, shipped + HOUR)
@@ -324,7 +350,9 @@ def generate_block(
     ship_index_of_line = np.full(n_lines, -1, dtype=np.int64)
     first_ship = np.cumsum(ship_count) - ship_count
     shipped_line = ~canceled[line_order]
-    ship_index_of_line[shipped_line] = first_ship[line_order[shipped_line]] + line_group[shipped_line]
+    ship_index_of_line[shipped_line] = (
+        first_ship[line_order[shipped_line]] + line_group[shipped_line]
+    )
     lines_shipped = np.bincount(ship_index_of_line[shipped_line], minlength=n_ship)
     units_shipped = np.bincount(
         ship_index_of_line[shipped_line], weights=quantity[shipped_line], minlength=n_ship
@@ -374,47 +402,81 @@ def generate_block(
     live = ~canceled
     ev.add(all_orders, "order_created", t_created, _lognormal(rng, 40.0, 0.4, n), "storefront")
     ev.add(
-        all_orders, "payment_authorized", t_pay, pay_latency, "payments",
+        all_orders,
+        "payment_authorized",
+        t_pay,
+        pay_latency,
+        "payments",
         status=np.where(payment_failed, _ERROR, _OK),
         exception=np.where(payment_failed, _exc("payment_declined"), -1),
     )
     ev.add(all_orders, "promise_calculated", t_promise, promise_latency, "promise_engine")
     routed = np.flatnonzero(~payment_failed)
     ev.add(
-        routed, "node_selected", t_node[routed], route_latency[routed], "router",
+        routed,
+        "node_selected",
+        t_node[routed],
+        route_latency[routed],
+        "router",
         node=primary[routed],
         status=np.where(routing[routed] == 1, _RETRY, _OK),
         exception=np.where(routing[routed] == 2, _exc("routing_no_node"), -1),
     )
     ev.add(
-        routed, "inventory_reserved", t_inventory[routed], inventory_latency[routed], "inventory",
+        routed,
+        "inventory_reserved",
+        t_inventory[routed],
+        inventory_latency[routed],
+        "inventory",
         node=primary[routed],
         status=np.where(stockout[routed], _ERROR, _OK),
         exception=np.where(stockout[routed], _exc("inventory_mismatch"), -1),
     )
     released = np.flatnonzero(live)
     ev.add(
-        released, "released_to_fulfillment", t_release[released],
-        rng.integers(5, 40, size=len(released)), "router", node=primary[released],
+        released,
+        "released_to_fulfillment",
+        t_release[released],
+        rng.integers(5, 40, size=len(released)),
+        "router",
+        node=primary[released],
     )
     cancel_orders = np.flatnonzero(canceled)
     ev.add(
-        cancel_orders, "canceled", t_cancel[cancel_orders],
-        rng.integers(5, 40, size=len(cancel_orders)), "storefront",
+        cancel_orders,
+        "canceled",
+        t_cancel[cancel_orders],
+        rng.integers(5, 40, size=len(cancel_orders)),
+        "storefront",
     )
     shipments = np.arange(n_ship)
     ev.add_shipment(
-        ship_order, shipments, "pick_started", pick_at, rng.integers(5, 60, size=n_ship),
-        "wms", ship_node,
+        ship_order,
+        shipments,
+        "pick_started",
+        pick_at,
+        rng.integers(5, 60, size=n_ship),
+        "wms",
+        ship_node,
     )
     ev.add_shipment(
-        ship_order, shipments, "pack_completed", pack_at, rng.integers(5, 60, size=n_ship),
-        "wms", ship_node,
+        ship_order,
+        shipments,
+        "pack_completed",
+        pack_at,
+        rng.integers(5, 60, size=n_ship),
+        "wms",
+        ship_node,
         exception=np.where(~quantity_ok, _exc("pick_short"), -1),
     )
     ev.add_shipment(
-        ship_order, shipments, "ship_label_created", label_at, label_latency,
-        "carrier_gateway", ship_node,
+        ship_order,
+        shipments,
+        "ship_label_created",
+        label_at,
+        label_latency,
+        "carrier_gateway",
+        ship_node,
         status=np.where(label_timeout, _TIMEOUT, np.where(label_failure, _RETRY, _OK)),
         exception=np.where(
             label_timeout,
@@ -424,8 +486,13 @@ def generate_block(
     )
     delivered_ships = np.flatnonzero(is_delivered)
     ev.add_shipment(
-        ship_order[delivered_ships], delivered_ships, "delivered", delivered[delivered_ships],
-        rng.integers(20, 400, size=len(delivered_ships)), "carrier_gateway", None,
+        ship_order[delivered_ships],
+        delivered_ships,
+        "delivered",
+        delivered[delivered_ships],
+        rng.integers(20, 400, size=len(delivered_ships)),
+        "carrier_gateway",
+        None,
     )
     events = ev.build(order_no, horizon_ms)
     events["shipment_group"] = np.where(
@@ -434,7 +501,9 @@ def generate_block(
 
     # Order status at export time.
     last_delivery = np.full(n, -1, dtype=np.int64)
-    np.maximum.at(last_delivery, ship_order, np.where(is_delivered, delivered, np.iinfo(np.int64).max))
+    np.maximum.at(
+        last_delivery, ship_order, np.where(is_delivered, delivered, np.iinfo(np.int64).max)
+    )
     any_shipped = np.zeros(n, dtype=bool)
     np.logical_or.at(any_shipped, ship_order, is_shipped)
     all_delivered = live & (last_delivery < np.iinfo(np.int64).max) & (last_delivery >= 0)
@@ -445,45 +514,90 @@ def generate_block(
     )
 
     exceptions = _exceptions(
-        rng, scenario, world, horizon_ms,
+        rng,
+        scenario,
+        world,
+        horizon_ms,
         orders=dict(
-            payment_failed=payment_failed, stockout=stockout, fraud=fraud_review & ~payment_failed,
-            manual=(routing == 2) & ~payment_failed, primary=primary, t_pay=t_pay, t_node=t_node,
-            t_inventory=t_inventory, t_cancel=t_cancel, fraud_wait=fraud_wait,
-            manual_delay=manual_delay.astype(np.int64), order_no=order_no,
+            payment_failed=payment_failed,
+            stockout=stockout,
+            fraud=fraud_review & ~payment_failed,
+            manual=(routing == 2) & ~payment_failed,
+            primary=primary,
+            t_pay=t_pay,
+            t_node=t_node,
+            t_inventory=t_inventory,
+            t_cancel=t_cancel,
+            fraud_wait=fraud_wait,
+            manual_delay=manual_delay.astype(np.int64),
+            order_no=order_no,
         ),
         ships=dict(
-            order=ship_order, node=ship_node, label_timeout=label_timeout,
-            label_failure=label_failure, label_at=label_at, pack_at=pack_at,
-            quantity_ok=quantity_ok, is_shipped=is_shipped, address_ok=address_ok,
-            is_delivered=is_delivered, delivered=delivered, condition_ok=condition_ok,
+            order=ship_order,
+            node=ship_node,
+            label_timeout=label_timeout,
+            label_failure=label_failure,
+            label_at=label_at,
+            pack_at=pack_at,
+            quantity_ok=quantity_ok,
+            is_shipped=is_shipped,
+            address_ok=address_ok,
+            is_delivered=is_delivered,
+            delivered=delivered,
+            condition_ok=condition_ok,
         ),
     )
 
     ledger = _ledger(
-        rng, horizon_ms,
+        rng,
+        horizon_ms,
         orders=dict(
-            order_no=order_no, value=order_value, stockout=stockout, t_cancel=t_cancel,
-            promised_day=promised_day, last_delivery=last_delivery,
-            all_delivered=all_delivered, routing=routing,
+            order_no=order_no,
+            value=order_value,
+            stockout=stockout,
+            t_cancel=t_cancel,
+            promised_day=promised_day,
+            last_delivery=last_delivery,
+            all_delivered=all_delivered,
+            routing=routing,
         ),
         ships=dict(
-            order=ship_order, group=ship_group, zone=ship_zone, service=ship_service,
-            shipped=shipped, is_shipped=is_shipped, is_delivered=is_delivered,
-            delivered=delivered, value=ship_value, units=units_shipped, item_ok=item_ok,
-            quantity_ok=quantity_ok, address_ok=address_ok, condition_ok=condition_ok,
+            order=ship_order,
+            group=ship_group,
+            zone=ship_zone,
+            service=ship_service,
+            shipped=shipped,
+            is_shipped=is_shipped,
+            is_delivered=is_delivered,
+            delivered=delivered,
+            value=ship_value,
+            units=units_shipped,
+            item_ok=item_ok,
+            quantity_ok=quantity_ok,
+            address_ok=address_ok,
+            condition_ok=condition_ok,
             lost=lost,
         ),
     )
 
     shipment_columns = dict(
-        order_no=order_no[ship_order], group=ship_group, created_at=ship_created,
+        order_no=order_no[ship_order],
+        group=ship_group,
+        created_at=ship_created,
         node=ship_node,
-        carrier=ship_carrier, service=ship_service, zone=ship_zone, ship_by_at=ship_by,
-        shipped_at=np.where(is_shipped, shipped, -1), quoted_transit_days=quoted,
-        delivered_at=np.where(is_delivered, delivered, -1), tracking=tracking,
-        lines_shipped=lines_shipped, units_shipped=units_shipped, item_ok=item_ok,
-        quantity_ok=quantity_ok, address_ok=address_ok,
+        carrier=ship_carrier,
+        service=ship_service,
+        zone=ship_zone,
+        ship_by_at=ship_by,
+        shipped_at=np.where(is_shipped, shipped, -1),
+        quoted_transit_days=quoted,
+        delivered_at=np.where(is_delivered, delivered, -1),
+        tracking=tracking,
+        lines_shipped=lines_shipped,
+        units_shipped=units_shipped,
+        item_ok=item_ok,
+        quantity_ok=quantity_ok,
+        address_ok=address_ok,
         # Condition is known only once the parcel arrived: 1 ok, 0 damaged, -1 unknown.
         condition=np.where(is_delivered, condition_ok.astype(np.int64), -1),
     )
@@ -493,14 +607,27 @@ def generate_block(
 
     return Block(
         orders=dict(
-            order_no=order_no, created_at=t_created, channel=channel, customer_no=customer_no,
-            region=region, zone=zone, value_cents=order_value_cents,
-            promised_day=promised_day, promise_latency_ms=promise_latency, service=service,
-            routing=routing, is_treated=is_treated, status=status,
+            order_no=order_no,
+            created_at=t_created,
+            channel=channel,
+            customer_no=customer_no,
+            region=region,
+            zone=zone,
+            value_cents=order_value_cents,
+            promised_day=promised_day,
+            promise_latency_ms=promise_latency,
+            service=service,
+            routing=routing,
+            is_treated=is_treated,
+            status=status,
         ),
         lines=dict(
-            order_no=order_no[line_order], created_at=t_created[line_order], line_no=line_no,
-            sku_class=sku_class, sku_no=sku_no, quantity=quantity,
+            order_no=order_no[line_order],
+            created_at=t_created[line_order],
+            line_no=line_no,
+            sku_class=sku_class,
+            sku_no=sku_no,
+            quantity=quantity,
             unit_price_cents=unit_price_cents,
             node=np.where(payment_failed[line_order], -1, line_node),
             shipment_group=np.where(
@@ -586,8 +713,9 @@ def _exceptions(rng, scenario, world, horizon_ms, orders, ships) -> dict[str, np
     """Exceptions of the four classes, each with its resolution time and manual touches."""
     rows: list[dict[str, np.ndarray]] = []
 
-    def add(mask, order_index, kind, klass, node, opened, wait_median, wait_sigma, resolution,
-            touches):
+    def add(
+        mask, order_index, kind, klass, node, opened, wait_median, wait_sigma, resolution, touches
+    ):
         index = np.flatnonzero(mask)
         size = len(index)
         if size == 0:
@@ -616,35 +744,132 @@ def _exceptions(rng, scenario, world, horizon_ms, orders, ships) -> dict[str, np
     cancel_wait = orders["t_cancel"] - np.where(
         orders["payment_failed"], orders["t_pay"], orders["t_inventory"]
     )
-    add(orders["payment_failed"], every_order, "payment_declined", "customer_action", None,
-        orders["t_pay"], cancel_wait, 0, "canceled", 0)
-    add(orders["stockout"], every_order, "inventory_mismatch", "operator", orders["primary"],
-        orders["t_inventory"], cancel_wait, 0, "canceled", 1)
-    add(orders["fraud"], every_order, "fraud_review", "operator", None, orders["t_pay"],
-        orders["fraud_wait"], 0, "operator_override", 1)
-    add(orders["manual"], every_order, "routing_no_node", "hard_failure", orders["primary"],
-        orders["t_node"] - orders["manual_delay"], orders["manual_delay"], 0,
-        "operator_override", 2)
+    add(
+        orders["payment_failed"],
+        every_order,
+        "payment_declined",
+        "customer_action",
+        None,
+        orders["t_pay"],
+        cancel_wait,
+        0,
+        "canceled",
+        0,
+    )
+    add(
+        orders["stockout"],
+        every_order,
+        "inventory_mismatch",
+        "operator",
+        orders["primary"],
+        orders["t_inventory"],
+        cancel_wait,
+        0,
+        "canceled",
+        1,
+    )
+    add(
+        orders["fraud"],
+        every_order,
+        "fraud_review",
+        "operator",
+        None,
+        orders["t_pay"],
+        orders["fraud_wait"],
+        0,
+        "operator_override",
+        1,
+    )
+    add(
+        orders["manual"],
+        every_order,
+        "routing_no_node",
+        "hard_failure",
+        orders["primary"],
+        orders["t_node"] - orders["manual_delay"],
+        orders["manual_delay"],
+        0,
+        "operator_override",
+        2,
+    )
 
     ship_order = ships["order"]
     shipped = ships["is_shipped"]
-    add(ships["label_timeout"] & shipped, ship_order, "carrier_timeout", "recoverable",
-        ships["node"], ships["label_at"], 40.0 * SECOND, 0.8, "auto_retry", 0)
-    add(ships["label_failure"] & shipped, ship_order, "label_failure", "recoverable",
-        ships["node"], ships["label_at"], 2.0 * MINUTE, 0.6, "auto_retry", 0)
-    add(~ships["quantity_ok"] & shipped, ship_order, "pick_short", "operator", ships["node"],
-        ships["pack_at"], 6.0 * MINUTE, 0.5, "reshipped", 1)
+    add(
+        ships["label_timeout"] & shipped,
+        ship_order,
+        "carrier_timeout",
+        "recoverable",
+        ships["node"],
+        ships["label_at"],
+        40.0 * SECOND,
+        0.8,
+        "auto_retry",
+        0,
+    )
+    add(
+        ships["label_failure"] & shipped,
+        ship_order,
+        "label_failure",
+        "recoverable",
+        ships["node"],
+        ships["label_at"],
+        2.0 * MINUTE,
+        0.6,
+        "auto_retry",
+        0,
+    )
+    add(
+        ~ships["quantity_ok"] & shipped,
+        ship_order,
+        "pick_short",
+        "operator",
+        ships["node"],
+        ships["pack_at"],
+        6.0 * MINUTE,
+        0.5,
+        "reshipped",
+        1,
+    )
     delivered = ships["is_delivered"]
-    add(~ships["address_ok"] & delivered, ship_order, "address_invalid", "customer_action",
-        ships["node"], ships["delivered"] + 2 * HOUR, 8.0 * HOUR, 0.5, "customer_updated", 1)
-    add(~ships["condition_ok"] & delivered, ship_order, "damage_claim", "operator",
-        ships["node"], ships["delivered"] + 20 * HOUR, 9.0 * MINUTE, 0.5, "reshipped", 1)
+    add(
+        ~ships["address_ok"] & delivered,
+        ship_order,
+        "address_invalid",
+        "customer_action",
+        ships["node"],
+        ships["delivered"] + 2 * HOUR,
+        8.0 * HOUR,
+        0.5,
+        "customer_updated",
+        1,
+    )
+    add(
+        ~ships["condition_ok"] & delivered,
+        ship_order,
+        "damage_claim",
+        "operator",
+        ships["node"],
+        ships["delivered"] + 20 * HOUR,
+        9.0 * MINUTE,
+        0.5,
+        "reshipped",
+        1,
+    )
 
     if not rows:
         return {
             key: np.empty(0, dtype=np.int64)
-            for key in ("order_no", "type", "klass", "node", "opened", "resolved", "resolution",
-                        "touches")
+            for key in (
+                "order_no",
+                "type",
+                "klass",
+                "node",
+                "opened",
+                "resolved",
+                "resolution",
+                "touches",
+            )
         }
     columns = {key: np.concatenate([row[key] for row in rows]).astype(np.int64) for key in rows[0]}
 
@@ -705,44 +930,135 @@ def _ledger(rng, horizon_ms, orders, ships) -> dict[str, np.ndarray]:
     replacement = 0.6 * value + cost
     days = rng.integers(1, 4, size=n_ship) * DAY
 
-    add(shipped & (ships["group"] == 0), ship_order, every_ship, "shipping_cost",
-        "base_shipping", cost, ships["shipped"] + 6 * HOUR)
-    add(shipped & (ships["group"] == 1), ship_order, every_ship, "shipping_cost",
-        "split_shipment", cost, ships["shipped"] + 6 * HOUR)
-    add(orders["stockout"], every_order, None, "refund", "stockout_cancel", orders["value"],
-        orders["t_cancel"] + DAY)
+    add(
+        shipped & (ships["group"] == 0),
+        ship_order,
+        every_ship,
+        "shipping_cost",
+        "base_shipping",
+        cost,
+        ships["shipped"] + 6 * HOUR,
+    )
+    add(
+        shipped & (ships["group"] == 1),
+        ship_order,
+        every_ship,
+        "shipping_cost",
+        "split_shipment",
+        cost,
+        ships["shipped"] + 6 * HOUR,
+    )
+    add(
+        orders["stockout"],
+        every_order,
+        None,
+        "refund",
+        "stockout_cancel",
+        orders["value"],
+        orders["t_cancel"] + DAY,
+    )
 
     promised_end = (orders["promised_day"] + 1) * DAY
     late = orders["all_delivered"] & (orders["last_delivery"] >= promised_end)
     appease = late & (rng.random(n) < LATE_APPEASEMENT_RATE)
-    add(appease, every_order, None, "appeasement_credit", "late_delivery",
-        np.maximum(5.0, 0.1 * orders["value"]), orders["last_delivery"] + DAY)
+    add(
+        appease,
+        every_order,
+        None,
+        "appeasement_credit",
+        "late_delivery",
+        np.maximum(5.0, 0.1 * orders["value"]),
+        orders["last_delivery"] + DAY,
+    )
 
     reship = rng.random(n_ship) < 0.7
     wrong = delivered & ~ships["item_ok"]
-    add(wrong & reship, ship_order, every_ship, "reship", "wrong_item", replacement,
-        ships["delivered"] + days)
-    add(wrong & ~reship, ship_order, every_ship, "refund", "wrong_item", value,
-        ships["delivered"] + days)
+    add(
+        wrong & reship,
+        ship_order,
+        every_ship,
+        "reship",
+        "wrong_item",
+        replacement,
+        ships["delivered"] + days,
+    )
+    add(
+        wrong & ~reship,
+        ship_order,
+        every_ship,
+        "refund",
+        "wrong_item",
+        value,
+        ships["delivered"] + days,
+    )
     unit_value = value / np.maximum(1, ships["units"])
-    add(shipped & ~ships["quantity_ok"], ship_order, every_ship, "reship", "short_quantity",
-        0.6 * unit_value + cost, ships["shipped"] + DAY)
+    add(
+        shipped & ~ships["quantity_ok"],
+        ship_order,
+        every_ship,
+        "reship",
+        "short_quantity",
+        0.6 * unit_value + cost,
+        ships["shipped"] + DAY,
+    )
     damaged = delivered & ~ships["condition_ok"]
-    add(damaged & reship, ship_order, every_ship, "reship", "damaged_in_transit", replacement,
-        ships["delivered"] + days + DAY)
-    add(damaged & ~reship, ship_order, every_ship, "refund", "damaged_in_transit", value,
-        ships["delivered"] + days + DAY)
-    add(delivered & ~ships["address_ok"], ship_order, every_ship, "reship", "address_error",
-        replacement, ships["delivered"] + days + DAY)
-    add(shipped & ships["lost"], ship_order, every_ship, "write_off", "lost_in_transit",
-        replacement, ships["shipped"] + 10 * DAY)
+    add(
+        damaged & reship,
+        ship_order,
+        every_ship,
+        "reship",
+        "damaged_in_transit",
+        replacement,
+        ships["delivered"] + days + DAY,
+    )
+    add(
+        damaged & ~reship,
+        ship_order,
+        every_ship,
+        "refund",
+        "damaged_in_transit",
+        value,
+        ships["delivered"] + days + DAY,
+    )
+    add(
+        delivered & ~ships["address_ok"],
+        ship_order,
+        every_ship,
+        "reship",
+        "address_error",
+        replacement,
+        ships["delivered"] + days + DAY,
+    )
+    add(
+        shipped & ships["lost"],
+        ship_order,
+        every_ship,
+        "write_off",
+        "lost_in_transit",
+        replacement,
+        ships["shipped"] + 10 * DAY,
+    )
     misrouted = (orders["routing"] > 0)[ship_order] & (ships["group"] == 0)
     expedite = shipped & misrouted & (rng.random(n_ship) < EXPEDITE_RATE_AFTER_MISROUTE)
-    add(expedite, ship_order, every_ship, "expedite", "misroute_expedite",
-        14.0 + 2.0 * ships["zone"], ships["shipped"] + 2 * HOUR)
+    add(
+        expedite,
+        ship_order,
+        every_ship,
+        "expedite",
+        "misroute_expedite",
+        14.0 + 2.0 * ships["zone"],
+        ships["shipped"] + 2 * HOUR,
+    )
     chargeback = orders["all_delivered"] & (rng.random(n) < CHARGEBACK_RATE)
-    add(chargeback, every_order, None, "chargeback", "payment_failure", orders["value"] + 15.0,
-        orders["last_delivery"] + rng.integers(20, 40, size=n) * DAY)
+    add(
+        chargeback,
+        every_order,
+        None,
+        "chargeback",
+        "payment_failure",
+        orders["value"] + 15.0,
+        orders["last_delivery"] + rng.integers(20, 40, size=n) * DAY,
+    )
 
     columns = {key: np.concatenate([row[key] for row in rows]).astype(np.int64) for key in rows[0]}
     keep = columns["booked"] < horizon_ms

@@ -184,7 +184,9 @@ class Scenario(_Model):
         _check_shares("regions", self.regions, REGIONS)
         _check_shares("service_levels", self.service_levels, SERVICE_LEVELS)
         _check_shares("sku_classes", self.sku_classes, SKU_CLASSES)
-        _check_shares("zones", {str(k): v for k, v in self.zones.items()}, tuple(map(str, range(1, 9))))
+        _check_shares(
+            "zones", {str(k): v for k, v in self.zones.items()}, tuple(map(str, range(1, 9)))
+        )
         _check_shares("carriers[*].share", {c.carrier_id: c.share for c in self.carriers}, None)
         node_ids = [node.node_id for node in self.nodes]
         carrier_ids = [carrier.carrier_id for carrier in self.carriers]
@@ -226,7 +228,9 @@ class Scenario(_Model):
         return next(node for node in self.nodes if node.node_id == node_id)
 
 
-def _check_shares(field_name: str, shares: dict[str, float], allowed: tuple[str, ...] | None) -> None:
+def _check_shares(
+    field_name: str, shares: dict[str, float], allowed: tuple[str, ...] | None
+) -> None:
     if allowed is not None:
         unknown = sorted(set(shares) - set(allowed))
         missing = sorted(set(allowed) - set(shares))
@@ -247,9 +251,13 @@ def load_scenario(path: str | Path) -> Scenario:
     try:
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
-        raise ScenarioError(f"{path}: no such scenario file. Pass the path of a YAML file.") from None
+        raise ScenarioError(
+            f"{path}: no such scenario file. Pass the path of a YAML file."
+        ) from None
     except UnicodeDecodeError as error:
-        raise ScenarioError(f"{path}: not UTF-8 text at byte {error.start}. Save it as UTF-8.") from None
+        raise ScenarioError(
+            f"{path}: not UTF-8 text at byte {error.start}. Save it as UTF-8."
+        ) from None
     try:
         raw: Any = yaml.safe_load(text)
     except yaml.YAMLError as error:

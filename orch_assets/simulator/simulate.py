@@ -119,7 +119,13 @@ def simulate(
             block_counts = counts[first_day : first_day + block_days]
             rng = np.random.default_rng([seed, 1, block_no])
             block = generate_block(
-                scenario, world, rng, block_counts, first_day, first_order_no, start_ms,
+                scenario,
+                world,
+                rng,
+                block_counts,
+                first_day,
+                first_order_no,
+                start_ms,
                 horizon_ms,
             )
             first_order_no += int(block_counts.sum())
@@ -128,12 +134,17 @@ def simulate(
             writer.write_block(block, block_no)
             log.info(
                 "block %d: days %d-%d, %d orders, %d events",
-                block_no, first_day, first_day + len(block_counts) - 1,
-                len(block.orders["order_no"]), len(block.events["order_no"]),
+                block_no,
+                first_day,
+                first_day + len(block_counts) - 1,
+                len(block.orders["order_no"]),
+                len(block.events["order_no"]),
             )
         health_rng = np.random.default_rng([seed, 2])
         writer.write_table(
-            "dependency_health", 0, *_dependency_health(scenario, health_rng, start_ms, minute_counts)
+            "dependency_health",
+            0,
+            *_dependency_health(scenario, health_rng, start_ms, minute_counts),
         )
         writer.write_table("change_annotations", 0, *_annotations(scenario, start_ms, horizon_ms))
     finally:
@@ -165,16 +176,28 @@ def _clear(out: Path) -> None:
 
 
 _CALLS_PER_ORDER = {
-    "inventory": 1.3, "pricing": 3.0, "carrier_quote": 1.2, "payment": 1.05,
-    "promise_engine": 1.1, "router": 1.0,
+    "inventory": 1.3,
+    "pricing": 3.0,
+    "carrier_quote": 1.2,
+    "payment": 1.05,
+    "promise_engine": 1.1,
+    "router": 1.0,
 }
 _ERROR_RATE = {
-    "inventory": 0.002, "pricing": 0.001, "carrier_quote": 0.003, "payment": 0.004,
-    "promise_engine": 0.001, "router": 0.0015,
+    "inventory": 0.002,
+    "pricing": 0.001,
+    "carrier_quote": 0.003,
+    "payment": 0.004,
+    "promise_engine": 0.001,
+    "router": 0.0015,
 }
 _P95_MS = {
-    "inventory": 110.0, "pricing": 60.0, "carrier_quote": 380.0, "payment": 700.0,
-    "promise_engine": None, "router": 140.0,
+    "inventory": 110.0,
+    "pricing": 60.0,
+    "carrier_quote": 380.0,
+    "payment": 700.0,
+    "promise_engine": None,
+    "router": 140.0,
 }
 _TIMEOUT_RATE = 0.002
 
@@ -199,7 +222,9 @@ def _dependency_health(scenario: Scenario, rng, start_ms: int, minute_counts: np
         spread * latency.median_ms,
     )
 
-    columns: dict[str, list[np.ndarray]] = {name: [] for name in FEEDS["dependency_health"].column_names}
+    columns: dict[str, list[np.ndarray]] = {
+        name: [] for name in FEEDS["dependency_health"].column_names
+    }
     for code, dependency in enumerate(DEPENDENCIES):
         calls = rng.poisson(minute_counts * _CALLS_PER_ORDER[dependency])
         timeout_rate = np.full(minutes, _TIMEOUT_RATE)
@@ -234,10 +259,14 @@ def _dependency_health(scenario: Scenario, rng, start_ms: int, minute_counts: np
             "dependency": _dictionary(merged["dependency"], DEPENDENCIES),
         }
     )
-    sql = "select " + ", ".join(
-        f"{name}::varchar as {name}" if name == "dependency" else name
-        for name in FEEDS["dependency_health"].column_names
-    ) + " from block_rows"
+    sql = (
+        "select "
+        + ", ".join(
+            f"{name}::varchar as {name}" if name == "dependency" else name
+            for name in FEEDS["dependency_health"].column_names
+        )
+        + " from block_rows"
+    )
     return table, sql, merged["minute"] // DAY
 
 
@@ -251,36 +280,65 @@ def _annotations(scenario: Scenario, start_ms: int, horizon_ms: int):
         if day.weekday() == 1:
             week = day.isocalendar()
             rows.append(
-                (f"REL-{week.year}-W{week.week:02d}", "release",
-                 dt.datetime.combine(day, dt.time(15), tzinfo=dt.UTC), None, "all",
-                 f"Orchestrator release {week.year}.{week.week:02d}", None)
+                (
+                    f"REL-{week.year}-W{week.week:02d}",
+                    "release",
+                    dt.datetime.combine(day, dt.time(15), tzinfo=dt.UTC),
+                    None,
+                    "all",
+                    f"Orchestrator release {week.year}.{week.week:02d}",
+                    None,
+                )
             )
         day += dt.timedelta(days=1)
     rollout = effects.rollout
     rows.append(
-        (f"RULE-{rollout.rule_set_version}", "rule_change",
-         dt.datetime.combine(rollout.effective_date, dt.time(), tzinfo=dt.UTC), None,
-         "regions:" + ",".join(rollout.treatment_regions),
-         f"Routing rule set {rollout.rule_set_version} live in the treatment regions",
-         rollout.rule_set_version)
+        (
+            f"RULE-{rollout.rule_set_version}",
+            "rule_change",
+            dt.datetime.combine(rollout.effective_date, dt.time(), tzinfo=dt.UTC),
+            None,
+            "regions:" + ",".join(rollout.treatment_regions),
+            f"Routing rule set {rollout.rule_set_version} live in the treatment regions",
+            rollout.rule_set_version,
+        )
     )
     outage = effects.carrier_outage
     rows.append(
-        (f"OUT-{outage.carrier_id}-{outage.starts_at:%Y%m%d}", "carrier_outage",
-         outage.starts_at, outage.ends_at, f"carrier:{outage.carrier_id}",
-         f"{outage.carrier_id} network disruption", None)
+        (
+            f"OUT-{outage.carrier_id}-{outage.starts_at:%Y%m%d}",
+            "carrier_outage",
+            outage.starts_at,
+            outage.ends_at,
+            f"carrier:{outage.carrier_id}",
+            f"{outage.carrier_id} network disruption",
+            None,
+        )
     )
     maintenance = effects.maintenance
     rows.append(
-        (f"MNT-{maintenance.node_id}-{maintenance.starts_at:%Y%m%d}", "maintenance",
-         maintenance.starts_at, maintenance.ends_at, f"node:{maintenance.node_id}",
-         f"{maintenance.node_id} operations systems maintenance", None)
+        (
+            f"MNT-{maintenance.node_id}-{maintenance.starts_at:%Y%m%d}",
+            "maintenance",
+            maintenance.starts_at,
+            maintenance.ends_at,
+            f"node:{maintenance.node_id}",
+            f"{maintenance.node_id} operations systems maintenance",
+            None,
+        )
     )
     if effects.promotion is not None:
         promotion = effects.promotion
         rows.append(
-            (f"PROMO-{promotion.starts_at:%Y%m%d}", "promotion", promotion.starts_at,
-             promotion.ends_at, "all", "Sitewide promotion", None)
+            (
+                f"PROMO-{promotion.starts_at:%Y%m%d}",
+                "promotion",
+                promotion.starts_at,
+                promotion.ends_at,
+                "all",
+                "Sitewide promotion",
+                None,
+            )
         )
     rows = [row for row in rows if row[2].timestamp() * 1000 < horizon_ms]
     rows.sort(key=lambda row: (row[2], row[0]))
@@ -292,7 +350,9 @@ def _annotations(scenario: Scenario, start_ms: int, horizon_ms: int):
     table = pa.table(
         {
             "change_id": [row[0] for row in rows],
-            "kind": _dictionary(np.array([CHANGE_KINDS.index(row[1]) for row in rows]), CHANGE_KINDS),
+            "kind": _dictionary(
+                np.array([CHANGE_KINDS.index(row[1]) for row in rows]), CHANGE_KINDS
+            ),
             "starts_at": _timestamps(starts),
             "ends_at": _timestamps(np.array([ms(row[3]) for row in rows], dtype=np.int64)),
             "scope": [row[4] for row in rows],
@@ -323,20 +383,31 @@ def reference_rows(scenario: Scenario) -> dict[str, list[dict[str, object]]]:
         treated = region in rollout.treatment_regions
         cohort = "treatment" if treated else "control"
         cohorts.append(
-            {"region": region, "cohort": cohort,
-             "rule_set_version": scenario.baseline_rule_set_version,
-             "effective_date": scenario.start_date.isoformat()}
+            {
+                "region": region,
+                "cohort": cohort,
+                "rule_set_version": scenario.baseline_rule_set_version,
+                "effective_date": scenario.start_date.isoformat(),
+            }
         )
         if treated:
             cohorts.append(
-                {"region": region, "cohort": cohort,
-                 "rule_set_version": rollout.rule_set_version,
-                 "effective_date": rollout.effective_date.isoformat()}
+                {
+                    "region": region,
+                    "cohort": cohort,
+                    "rule_set_version": rollout.rule_set_version,
+                    "effective_date": rollout.effective_date.isoformat(),
+                }
             )
     return {
         "nodes": [
-            {"node_id": n.node_id, "node_name": n.name, "node_type": n.type, "region": n.region,
-             "daily_capacity": n.daily_capacity}
+            {
+                "node_id": n.node_id,
+                "node_name": n.name,
+                "node_type": n.type,
+                "region": n.region,
+                "daily_capacity": n.daily_capacity,
+            }
             for n in scenario.nodes
         ],
         "carriers": [
@@ -344,10 +415,16 @@ def reference_rows(scenario: Scenario) -> dict[str, list[dict[str, object]]]:
         ],
         "zones": [{"zone": z, "zone_label": f"Zone {z}"} for z in range(1, 9)],
         "cost_rates": [
-            {"rate_name": "minutes_per_manual_touch", "value": MINUTES_PER_MANUAL_TOUCH,
-             "unit": "minutes"},
-            {"rate_name": "labor_cost_per_hour", "value": LABOR_COST_PER_HOUR,
-             "unit": f"{scenario.currency} per hour"},
+            {
+                "rate_name": "minutes_per_manual_touch",
+                "value": MINUTES_PER_MANUAL_TOUCH,
+                "unit": "minutes",
+            },
+            {
+                "rate_name": "labor_cost_per_hour",
+                "value": LABOR_COST_PER_HOUR,
+                "unit": f"{scenario.currency} per hour",
+            },
         ],
         "rollout_cohorts": cohorts,
     }

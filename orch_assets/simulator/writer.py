@@ -356,11 +356,7 @@ class LandingWriter:
         days = days[order]
         table = table.take(pa.array(order))
         self.con.register("block_rows", table)
-        parameters = {
-            name: value
-            for name, value in self.parameters.items()
-            if f"${name}" in sql
-        }
+        parameters = {name: value for name, value in self.parameters.items() if f"${name}" in sql}
         shaped = self.con.sql(sql, params=parameters).to_arrow_table()
         self.con.unregister("block_rows")
         if shaped.column_names != list(feed.column_names):

@@ -1,0 +1,118 @@
+"""The `orch` command line: simulate the sample world, run the pipeline, regenerate docs, bench."""
+
+from __future__ import annotations
+
+import logging
+import sys
+from pathlib import Path
+
+import typer
+
+from orch_assets.settings import REPO_ROOT, load_settings
+
+app = typer.Typer(no_args_is_help=True, add_completion=False, help=__doc__)
+
+DEFAULT_SCENARIO = REPO_ROOT / "scenarios" / "default.yaml"
+
+
+@app.callback()
+def _main(verbose: bool = typer.Option(False, "--verbose", "-v", help="Log debug detail.")):
+    logging.basicConfig(
+        level=logging.DEBUG if verbose else logging.INFO,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    )
+
+
+@app.command()
+def simulate(
+    days: int = typer.Option(90, min=1, help="Days of history to generate."),
+    orders_per_day: int = typer.Option(2000, min=1, help="Average orders per day."),
+    seed: int = typer.Option(7, help="Random seed; the same seed writes the same bytes."),
+    scenario: Path = typer.Option(DEFAULT_SCENARIO, help="Scenario YAML with planted effects."),
+    out: Path | None = typer.Option(None, help="Landing folder (default: ORCH_LANDING_DIR)."),
+    progress: bool = typer.Option(True, help="Show a progress bar."),
+) -> None:
+    """Generate the sample world's feeds, reference data and ground truth."""
+    from orch_assets.simulator import ScenarioError, load_scenario
+    from orch_assets.simulator import simulate as run
+
+    try:
+        world = load_scenario(scenario)
+    except ScenarioError as error:
+        typer.echo(f"error: {error}", err=True)
+        raise typer.Exit(2) from None
+    target = out or load_settings().landing
+    result = run(world, days, orders_per_day, seed, target, progress=progress)
+    typer.echo(
+        f"wrote {result.orders:,} orders over {result.days} days to {result.out} "
+        f"in {result.seconds:.1f}s ({result.orders_per_minute:,.0f} orders/minute)"
+    )
+    for feed, rows in result.rows.items():
+        typer.echo(f"  {feed:<20} {rows:>12,} rows in {result.files[feed]:>5} files")
+    typer.echo(f"  ground truth: {result.out / 'ground_truth.json'}")
+
+
+@app.command()
+def docs() -> None:
+    """Regenerate docs/feeds.md from the feed contracts."""
+    from orch_assets.feed_docs import write_feeds_doc
+
+    typer.echo(f"wrote {write_feeds_doc(REPO_ROOT)}")
+
+
+@app.command()
+def pipeline(
+    simulate_if_missing: bool = typer.Option(
+        True, help="Generate the default sample world when the landing folder is empty."
+    ),
+) -> None:
+    """Materialize every asset over every day the landing folder holds."""
+    import dagster as dg
+
+    from orch_assets.pipeline import landing_days, materialize_range
+
+    settings = load_settings()
+    days = landing_days(settings.landing)
+    if not days and simulate_if_missing:
+        typer.echo(f"no feeds under {settings.landing}; generating the default sample world")
+        simulate(90, 2000, 7, DEFAULT_SCENARIO, None, sys.stderr.isatty())
+        days = landing_days(settings.landing)
+    if not days:
+        typer.echo(f"error: no feed files under {settings.landing}; run `orch simulate`", err=True)
+        raise typer.Exit(2)
+    instance = dg.DagsterInstance.get() if _has_dagster_home() else None
+    result = materialize_range("ingest", days[0], days[-1], instance=instance, raise_on_error=False)
+    checks = result.get_asset_check_evaluations()
+    failed = [c for c in checks if not c.passed]
+    typer.echo(
+        f"ingested {len(days)} days ({days[0]}..{days[-1]}) into {settings.lake}; "
+        f"{len(checks) - len(failed)} of {len(checks)} checks passed"
+    )
+    for check in failed:
+        typer.echo(f"  check failed: {check.asset_key.to_user_string()} {check.check_name}")
+    if not result.success:
+        typer.echo("error: the run failed; see the log above", err=True)
+        raise typer.Exit(1)
+
+
+def _has_dagster_home() -> bool:
+    import os
+
+    return bool(os.environ.get("DAGSTER_HOME"))
+
+
+@app.command()
+def bench(
+    out: Path = typer.Option(REPO_ROOT / "reports" / "bench.md", help="Report file to write."),
+    orders: int = typer.Option(1_000_000, help="Orders in the benchmark world."),
+    days: int = typer.Option(90, help="Days in the benchmark world."),
+) -> None:
+    """Measure throughput and write a report; figures are compared within one run."""
+    from orch_assets.bench import run_bench
+
+    report = run_bench(out, orders=orders, days=days)
+    typer.echo(report)
+
+
+if __name__ == "__main__":
+    app()

@@ -1,0 +1,1 @@
+"""Feed ingestion: daily-partitioned assets, their checks, the landing sensor and schedule."""
