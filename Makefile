@@ -1,7 +1,9 @@
 # Every target bootstraps what it needs: uv (if missing), then the locked environment.
 SHELL := /bin/bash
 PYTHON ?= python3
-UV := $(shell command -v uv 2>/dev/null || echo $(HOME)/.local/bin/uv)
+# uv from PATH, else a private copy bootstrapped into .tools/ (a venv, so it works even where
+# the system Python refuses user-level pip installs).
+UV := $(shell command -v uv 2>/dev/null || echo $(CURDIR)/.tools/bin/uv)
 VENV := .venv
 RUN := $(VENV)/bin
 export DAGSTER_HOME ?= $(CURDIR)/data/dagster_home
@@ -17,7 +19,8 @@ help:
 	@echo "make dev       dagster dev -w workspace.yaml"
 
 $(UV):
-	$(PYTHON) -m pip install --user --quiet uv
+	$(PYTHON) -m venv .tools
+	.tools/bin/pip install --quiet uv
 
 $(VENV)/.synced: pyproject.toml uv.lock | $(UV)
 	$(UV) sync --frozen
@@ -56,4 +59,4 @@ dev: env | $(DAGSTER_HOME)
 	$(RUN)/dagster dev -w workspace.yaml
 
 clean:
-	rm -rf data reports $(VENV)
+	rm -rf data reports $(VENV) .tools

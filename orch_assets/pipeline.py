@@ -32,6 +32,7 @@ def materialize_range(
     last: dt.date,
     instance: dg.DagsterInstance | None = None,
     raise_on_error: bool = True,
+    resources: dict | None = None,
 ) -> dg.ExecuteInProcessResult:
     """Materialize the selected assets for the days `first`..`last` in one run."""
     job_selection = (
@@ -46,7 +47,7 @@ def materialize_range(
         assets,
         selection=job_selection,
         instance=instance,
-        resources=defs.resources,
+        resources=resources if resources is not None else defs.resources,
         tags={
             "dagster/asset_partition_range_start": first.isoformat(),
             "dagster/asset_partition_range_end": last.isoformat(),

@@ -179,6 +179,23 @@ class _Reader:
             )
         except duckdb.Error as error:
             raise LandingFileError(_csv_problem(path, str(error))) from None
+        # Two rejects are faults of the file, not of a row. Bytes that are not UTF-8 cannot be
+        # kept as raw text faithfully. A quote that is never closed makes the reader take the
+        # rest of the file as one value, so every later row would vanish into that one reject.
+        unreadable = self.con.execute(
+            f"select line, error_type::varchar from rejects_{index} "
+            "where error_type::varchar = 'INVALID ENCODING' "
+            "or error_message ilike '%unterminated quote%' order by line limit 1"
+        ).fetchone()
+        if unreadable is not None:
+            line, error_type = unreadable
+            if error_type == "INVALID ENCODING":
+                raise LandingFileError(_csv_problem(path, f"invalid unicode on line {line}"))
+            raise LandingFileError(
+                f"{path}: the quote opened on line {line} is never closed, so the rest of the "
+                "file reads as one value. Close the quote, and double any quote inside a quoted "
+                'field ("").'
+            )
         found = [
             row[0]
             for row in self.con.execute(
@@ -242,10 +259,13 @@ class _Reader:
             f"as {quote(c)}"
             for c in self.feed.column_names
         )
+        # `and` evaluates both sides, and json_type raises on invalid JSON (a truncated line);
+        # a case only calls it for the lines json_valid passed.
         self.con.execute(
             f"create temp view {view} as select {columns}, {target} as _file, _line, "
             f"raw as _raw, case when not is_object then 'malformed_json' end as _reject "
-            f"from (select *, coalesce(json_valid(raw) and json_type(raw) = 'OBJECT', false) "
+            f"from (select *, coalesce(case when json_valid(raw) then "
+            f"json_type(raw) = 'OBJECT' end, false) "
             f"as is_object from lines_{view} where trim(coalesce(raw, '')) <> '')"
         )
 
@@ -288,12 +308,15 @@ class _Reader:
 def _csv_problem(path: Path, message: str) -> str:
     line = re.search(r"[Ll]ine:?\s*(\d+)", message)
     where = f"line {line.group(1)}" if line else "its start"
-    if "unicode" in message.lower() or "utf-8" in message.lower():
+    lowered = message.lower()
+    # Match DuckDB's own wording: its sniffer failure lists encoding and compression among
+    # the possible fixes, and a stray quote must not be reported as a wrong encoding.
+    if "invalid unicode" in lowered or "not utf-8" in lowered:
         return (
             f"{path}: not UTF-8 text at {where}. Export the file as UTF-8 "
             "(for example `iconv -f latin1 -t utf-8`)."
         )
-    if "gzip" in message.lower() or "compress" in message.lower():
+    if "gzip" in lowered:
         return f"{path}: the gzip stream is damaged near {where}. Re-send the file."
     return (
         f"{path}: cannot be read as CSV at {where}: {_first_line(message)}. "

@@ -60,7 +60,7 @@ def _summary(results: list[PartitionResult]) -> dict[str, dg.MetadataValue]:
         "rows_quarantined": dg.MetadataValue.int(sum(r.rows_quarantined for r in results)),
         "quarantined_by_rule": dg.MetadataValue.json(by_rule),
         "extra_columns_ignored": dg.MetadataValue.json(extra),
-        "seconds": dg.MetadataValue.float(round(sum(r.seconds for r in results), 3)),
+        "seconds": dg.MetadataValue.float(round(float(sum(r.seconds for r in results)), 3)),
         "per_partition": dg.MetadataValue.json(rows),
     }
 

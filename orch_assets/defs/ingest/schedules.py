@@ -4,12 +4,9 @@ from __future__ import annotations
 
 import dagster as dg
 
-from orch_assets.defs.ingest.partitions import DAILY
-
 ingest_job = dg.define_asset_job(
     "ingest_feeds",
     selection=dg.AssetSelection.groups("ingest"),
-    partitions_def=DAILY,
     description="Ingest every feed for the selected days.",
 )
 
