@@ -6,7 +6,12 @@ PYTHON ?= python3
 UV := $(shell command -v uv 2>/dev/null || echo $(CURDIR)/.tools/bin/uv)
 VENV := .venv
 RUN := $(VENV)/bin
-export DAGSTER_HOME ?= $(CURDIR)/data/dagster_home
+export ORCH_DATA_DIR ?= $(CURDIR)/data
+export ORCH_LANDING_DIR ?= $(ORCH_DATA_DIR)/landing
+export ORCH_LAKE_DIR ?= $(ORCH_DATA_DIR)/lake
+export ORCH_QUARANTINE_DIR ?= $(ORCH_DATA_DIR)/quarantine
+export ORCH_WAREHOUSE_DIR ?= $(ORCH_DATA_DIR)/warehouse
+export DAGSTER_HOME ?= $(ORCH_DATA_DIR)/dagster_home
 
 .PHONY: help env demo pipeline test lint format bench dev docs clean
 
@@ -29,7 +34,7 @@ $(VENV)/.synced: pyproject.toml uv.lock | $(UV)
 env: $(VENV)/.synced
 
 $(DAGSTER_HOME):
-	@mkdir -p $@
+	@mkdir -p $@ $(ORCH_WAREHOUSE_DIR)
 
 pipeline: env | $(DAGSTER_HOME)
 	$(RUN)/orch pipeline
@@ -37,7 +42,7 @@ pipeline: env | $(DAGSTER_HOME)
 demo: pipeline
 	@echo "Feeds ingested into data/lake. Open the asset graph with: make dev"
 
-lint: env
+lint: env | $(DAGSTER_HOME)
 	$(RUN)/ruff check .
 	$(RUN)/ruff format --check .
 	@if [ -d dbt_project/models ]; then $(RUN)/sqlfluff lint dbt_project/models; fi

@@ -49,8 +49,7 @@ def test_every_feed_materializes_a_range_of_days_with_passing_checks(small_world
     result = materialize_range("ingest", days[0], days[-1], resources={"lake": lake})
     assert result.success
     checks = {
-        (c.asset_key.path[-1], c.check_name): c.passed
-        for c in result.get_asset_check_evaluations()
+        (c.asset_key.path[-1], c.check_name): c.passed for c in result.get_asset_check_evaluations()
     }
     assert checks == {
         (feed, check): True for feed in FEEDS for check in (RECONCILE_CHECK, QUARANTINE_CHECK)
@@ -115,7 +114,7 @@ def _tick(cursor: str | None):
 
 
 def test_sensor_requests_each_new_feed_day_once_and_nothing_on_the_next_tick(small_world):
-    root, lake = small_world
+    root, _ = small_world
     requests, cursor = _tick(None)
     requested = {(r.asset_selection[0].path[-1], r.partition_key) for r in requests}
     expected = {
