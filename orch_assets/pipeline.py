@@ -27,7 +27,7 @@ def landing_days(landing: Path) -> list[dt.date]:
 
 
 def materialize_range(
-    selection: str | list[dg.AssetKey],
+    selection: str | list[dg.AssetKey] | dg.AssetSelection,
     first: dt.date,
     last: dt.date,
     instance: dg.DagsterInstance | None = None,
@@ -35,11 +35,12 @@ def materialize_range(
     resources: dict | None = None,
 ) -> dg.ExecuteInProcessResult:
     """Materialize the selected assets for the days `first`..`last` in one run."""
-    job_selection = (
-        dg.AssetSelection.groups(selection)
-        if isinstance(selection, str)
-        else dg.AssetSelection.assets(*selection)
-    )
+    if isinstance(selection, dg.AssetSelection):
+        job_selection = selection
+    elif isinstance(selection, str):
+        job_selection = dg.AssetSelection.groups(selection)
+    else:
+        job_selection = dg.AssetSelection.assets(*selection)
     assets = [a for a in defs.assets if isinstance(a, dg.AssetsDefinition)]
     selected = job_selection.resolve(defs.resolve_asset_graph())
     log.info("materializing %d assets for %s..%s", len(selected), first, last)
@@ -47,7 +48,8 @@ def materialize_range(
         assets,
         selection=job_selection,
         instance=instance,
-        resources=resources if resources is not None else defs.resources,
+        # Overrides replace single resources; the rest come from the code location.
+        resources={**defs.resources, **(resources or {})},
         tags={
             "dagster/asset_partition_range_start": first.isoformat(),
             "dagster/asset_partition_range_end": last.isoformat(),
