@@ -60,6 +60,50 @@ def docs() -> None:
     typer.echo(f"wrote {write_feeds_doc(REPO_ROOT)}")
 
 
+metrics_app = typer.Typer(no_args_is_help=True, help="Metric definitions: docs, lock, check.")
+app.add_typer(metrics_app, name="metrics")
+
+
+def _semantic_project():
+    from orch_assets.metric_definitions import SemanticProject
+
+    return SemanticProject.load(REPO_ROOT / "dbt_project")
+
+
+@metrics_app.command("docs")
+def metrics_docs() -> None:
+    """Regenerate docs/metrics.md from the semantic layer YAML."""
+    from orch_assets.metric_definitions import write_metrics_doc
+
+    typer.echo(f"wrote {write_metrics_doc(_semantic_project(), REPO_ROOT)}")
+
+
+@metrics_app.command("lock")
+def metrics_lock() -> None:
+    """Accept the current metric definitions into dbt_project/metrics.lock.json."""
+    from orch_assets.metric_definitions import MetricDefinitionError, write_lock
+
+    try:
+        typer.echo(f"wrote {write_lock(_semantic_project())}")
+    except MetricDefinitionError as error:
+        typer.echo(f"error: {error}", err=True)
+        raise typer.Exit(1) from None
+
+
+@metrics_app.command("check")
+def metrics_check() -> None:
+    """Check every metric's metadata and that no definition moved without a new version."""
+    from orch_assets.metric_definitions import lock_problems, metadata_problems
+
+    project = _semantic_project()
+    problems = metadata_problems(project) + lock_problems(project)
+    for problem in problems:
+        typer.echo(f"{problem.rule}: {problem.message}", err=True)
+    if problems:
+        raise typer.Exit(1)
+    typer.echo(f"{len(project.metrics)} metrics: metadata complete, definitions locked")
+
+
 @app.command()
 def pipeline(
     simulate_if_missing: bool = typer.Option(

@@ -10,6 +10,7 @@ a mounted volume or object-store cache without edits:
 | `ORCH_LAKE_DIR` | `$ORCH_DATA_DIR/lake` | validated Parquet, one folder per feed and day |
 | `ORCH_QUARANTINE_DIR` | `$ORCH_DATA_DIR/quarantine` | rejected rows with their reasons |
 | `ORCH_WAREHOUSE_DIR` | `$ORCH_DATA_DIR/warehouse` | the DuckDB file dbt builds |
+| `ORCH_SNAPSHOT_DIR` | `$ORCH_DATA_DIR/snapshots` | published snapshots the scorecard reads |
 | `ORCH_PARTITION_START` | `2026-01-05` | first day of the daily partitions |
 | `ORCH_PII_SALT` | a fixed development salt | salt for hashing customer identifiers |
 """
@@ -37,8 +38,13 @@ class Settings:
     lake: Path
     quarantine: Path
     warehouse: Path
+    snapshots: Path
     partition_start: dt.date
     pii_salt: str
+
+    @property
+    def warehouse_file(self) -> Path:
+        return self.warehouse / "orch.duckdb"
 
     @property
     def lake_paths(self) -> LakePaths:
@@ -61,6 +67,7 @@ def load_settings(environ: dict[str, str] | None = None) -> Settings:
         lake=Path(env.get("ORCH_LAKE_DIR", data / "lake")),
         quarantine=Path(env.get("ORCH_QUARANTINE_DIR", data / "quarantine")),
         warehouse=Path(env.get("ORCH_WAREHOUSE_DIR", data / "warehouse")),
+        snapshots=Path(env.get("ORCH_SNAPSHOT_DIR", data / "snapshots")),
         partition_start=start,
         pii_salt=env.get("ORCH_PII_SALT", DEVELOPMENT_SALT),
     )

@@ -22,10 +22,21 @@ def export_dbt_environment() -> None:
     os.environ.setdefault("ORCH_WAREHOUSE_DIR", str(settings.warehouse))
 
 
+def _newest_source(project_dir: Path) -> float:
+    files = [project_dir / "dbt_project.yml", project_dir / "profiles.yml"]
+    for folder in ("models", "seeds", "macros", "tests"):
+        files += [p for p in (project_dir / folder).rglob("*") if p.is_file()]
+    return max(p.stat().st_mtime for p in files if p.exists())
+
+
 def ensure_manifest(project_dir: Path = DBT_PROJECT_DIR) -> Path:
-    """Parse the project once when no manifest exists yet; `make` targets parse it up front."""
+    """Parse the project when its manifest is missing or older than a project file.
+
+    Loading the code location then costs a stat of the project's files, not a dbt parse; the
+    parse runs only after an edit, so the asset graph never lags the models.
+    """
     manifest = project_dir / "target" / "manifest.json"
-    if not manifest.exists():
+    if not manifest.exists() or manifest.stat().st_mtime < _newest_source(project_dir):
         dbt = Path(sys.executable).with_name("dbt")
         subprocess.run(
             [
