@@ -113,7 +113,7 @@ def pipeline(
     """Materialize every asset over every day the landing folder holds."""
     import dagster as dg
 
-    from orch_assets.pipeline import landing_days, materialize_range
+    from orch_assets.pipeline import landing_days, run_pipeline
 
     settings = load_settings()
     days = landing_days(settings.landing)
@@ -125,9 +125,7 @@ def pipeline(
         typer.echo(f"error: no feed files under {settings.landing}; run `orch simulate`", err=True)
         raise typer.Exit(2)
     instance = dg.DagsterInstance.get() if _has_dagster_home() else None
-    result = materialize_range(
-        dg.AssetSelection.all(), days[0], days[-1], instance=instance, raise_on_error=False
-    )
+    result, blocked = run_pipeline(days[0], days[-1], instance=instance)
     checks = result.get_asset_check_evaluations()
     failed = [c for c in checks if not c.passed]
     typer.echo(
@@ -137,9 +135,16 @@ def pipeline(
     )
     for check in failed:
         typer.echo(f"  check failed: {check.asset_key.to_user_string()} {check.check_name}")
+    from orch_assets.publish.snapshot import current_id
+
+    if blocked is not None:
+        typer.echo(f"publish blocked; reasons recorded in {blocked}", err=True)
+        typer.echo(f"the live snapshot stays {current_id(settings.snapshots)}", err=True)
+        raise typer.Exit(1)
     if not result.success:
         typer.echo("error: the run failed; see the log above", err=True)
         raise typer.Exit(1)
+    typer.echo(f"published snapshot {current_id(settings.snapshots)} in {settings.snapshots}")
 
 
 def _has_dagster_home() -> bool:

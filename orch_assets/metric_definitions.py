@@ -25,6 +25,18 @@ CHANGELOG = "CHANGELOG.md"
 METRICS_DOC = Path("docs") / "metrics.md"
 LOCK_COMMAND = "orch metrics lock"
 _REF = re.compile(r"ref\(\s*['\"]([\w]+)['\"]\s*(?:,\s*v\s*=\s*(\d+))?\s*\)")
+_CONFIG_BLOCK = re.compile(r"\{\{\s*config\(.*?\)\s*\}\}", re.DOTALL)
+_COMMENTS = re.compile(r"--[^\n]*|\{#.*?#\}", re.DOTALL)
+
+
+def normalized_sql(sql: str) -> str:
+    """The select logic alone: no config block, no comments, whitespace collapsed.
+
+    How a model is stored (materialization, hooks) and how it is explained (comments) do not
+    change what a metric computes, so neither moves its definition hash.
+    """
+    text = _COMMENTS.sub(" ", _CONFIG_BLOCK.sub(" ", sql))
+    return " ".join(text.split())
 
 
 class MetricDefinitionError(ValueError):
@@ -112,7 +124,7 @@ class SemanticProject:
                 continue
             if name in self.model_sql:
                 sql = self.model_sql[name]
-                sources[name] = sql
+                sources[name] = normalized_sql(sql)
                 pending += [_ref_file(match) for match in _REF.finditer(sql)]
                 pending += [
                     f"{match.group(1)}_v{v}"

@@ -41,7 +41,9 @@ def materialize_range(
         job_selection = dg.AssetSelection.groups(selection)
     else:
         job_selection = dg.AssetSelection.assets(*selection)
+    # Checks defined apart from their assets must be passed too, or they never run.
     assets = [a for a in defs.assets if isinstance(a, dg.AssetsDefinition)]
+    assets += list(defs.asset_checks or [])
     selected = job_selection.resolve(defs.resolve_asset_graph())
     log.info("materializing %d assets for %s..%s", len(selected), first, last)
     return dg.materialize(
@@ -56,3 +58,31 @@ def materialize_range(
         },
         raise_on_error=raise_on_error,
     )
+
+
+def run_pipeline(
+    first: dt.date,
+    last: dt.date,
+    instance: dg.DagsterInstance | None = None,
+    resources: dict | None = None,
+) -> tuple[dg.ExecuteInProcessResult, Path | None]:
+    """Materialize everything for the days; when checks block the publish, record why.
+
+    Returns the run's result and the path of the blocked-publish record, if there is one.
+    """
+    from orch_assets.defs.publish.assets import record_blocked_run
+
+    result = materialize_range(
+        dg.AssetSelection.all(),
+        first,
+        last,
+        instance=instance,
+        raise_on_error=False,
+        resources=resources,
+    )
+    published = result.asset_materializations_for_node("scorecard_snapshot")
+    blocked = None
+    if not published:
+        blocked = record_blocked_run(result.get_asset_check_evaluations())
+        log.warning("snapshot not published; blocked attempt recorded at %s", blocked)
+    return result, blocked

@@ -45,6 +45,10 @@ class BuiltWorld:
     def lake(self) -> Path:
         return self.root / "lake"
 
+    @property
+    def snapshots(self) -> Path:
+        return self.root / "snapshots"
+
     def connect(self):
         import duckdb
 
@@ -69,6 +73,7 @@ def built_world(world: SimulationResult, tmp_path_factory: pytest.TempPathFactor
         "ORCH_LAKE_DIR": root / "lake",
         "ORCH_QUARANTINE_DIR": root / "quarantine",
         "ORCH_WAREHOUSE_DIR": root / "warehouse",
+        "ORCH_SNAPSHOT_DIR": root / "snapshots",
     }.items():
         patch.setenv(name, str(path))
     (root / "warehouse").mkdir()

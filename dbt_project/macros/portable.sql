@@ -38,3 +38,15 @@
         true
     {%- endif -%}
 {%- endmacro %}
+
+{#-
+    Before an incremental mart re-inserts its run window, clear the whole window: delete+insert
+    by date alone never clears a day whose rows all went away upstream.
+-#}
+{% macro clear_run_window(date_column, lookback_days=0) -%}
+    {%- if is_incremental() and var('min_date') is not none
+        and var('max_date') is not none -%}
+        delete from {{ this }}
+        where {{ in_run_window(date_column, lookback_days) }}
+    {%- endif -%}
+{%- endmacro %}

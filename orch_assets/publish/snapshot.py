@@ -24,6 +24,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import duckdb
+import pyarrow as pa
+import pyarrow.parquet as pq
 
 CURRENT_POINTER = "CURRENT"
 MANIFEST = "manifest.json"
@@ -94,8 +96,13 @@ def write_snapshot(
     marts: dict[str, tuple[str, ...]] | None = None,
     keep: int = 5,
     now: dt.datetime | None = None,
+    extra_tables: dict[str, tuple[list[str], list[tuple]]] | None = None,
 ) -> Snapshot:
-    """Copy the marts out of the warehouse into a new snapshot and make it the live one."""
+    """Copy the marts out of the warehouse into a new snapshot and make it the live one.
+
+    `extra_tables` adds small tables computed outside the warehouse (name -> column names and
+    rows), such as the quarantine summary.
+    """
     marts = SNAPSHOT_MARTS if marts is None else marts
     now = now or dt.datetime.now(dt.UTC)
     snapshot_id = new_snapshot_id(now)
@@ -118,6 +125,15 @@ def write_snapshot(
                 files[mart] = {
                     "file": target.name,
                     "rows": rows,
+                    "sha256": hashlib.sha256(target.read_bytes()).hexdigest(),
+                }
+            for name, (columns, rows) in (extra_tables or {}).items():
+                target = staging / f"{name}.parquet"
+                table = pa.table({c: [row[i] for row in rows] for i, c in enumerate(columns)})
+                pq.write_table(table, target, compression="zstd")
+                files[name] = {
+                    "file": target.name,
+                    "rows": len(rows),
                     "sha256": hashlib.sha256(target.read_bytes()).hexdigest(),
                 }
             first, last = con.execute(

@@ -4,6 +4,7 @@
         incremental_strategy='delete+insert',
         unique_key='opened_date',
         on_schema_change='fail',
+        pre_hook="{{ clear_run_window('opened_date', var('outcome_lookback_days')) }}",
         tags=['daily'],
     )
 }}

@@ -4,6 +4,7 @@
         incremental_strategy='delete+insert',
         unique_key='booked_date',
         on_schema_change='fail',
+        pre_hook="{{ clear_run_window('booked_date') }}",
         tags=['daily'],
     )
 }}

@@ -4,6 +4,7 @@
         incremental_strategy='delete+insert',
         unique_key='event_date',
         on_schema_change='fail',
+        pre_hook="{{ clear_run_window('event_date') }}",
         tags=['daily'],
     )
 }}

@@ -1,0 +1,1 @@
+"""Publishing the scorecard snapshot once every blocking check upstream has passed."""

@@ -1,0 +1,1 @@
+"""Blocking quality checks on the marts and on the metric definitions."""

@@ -1,0 +1,1 @@
+"""Quality gates: expectation suites on marts, reconciliation with the feeds, definition checks."""
