@@ -109,8 +109,10 @@ def pipeline(
     simulate_if_missing: bool = typer.Option(
         True, help="Generate the default sample world when the landing folder is empty."
     ),
+    first: str | None = typer.Option(None, help="First day to run (default: first landed)."),
+    last: str | None = typer.Option(None, help="Last day to run (default: last landed)."),
 ) -> None:
-    """Materialize every asset over every day the landing folder holds."""
+    """Materialize every asset over every day the landing folder holds (or first..last)."""
     import dagster as dg
 
     from orch_assets.pipeline import landing_days, run_pipeline
@@ -124,6 +126,18 @@ def pipeline(
     if not days:
         typer.echo(f"error: no feed files under {settings.landing}; run `orch simulate`", err=True)
         raise typer.Exit(2)
+    import datetime as dt
+
+    if first or last:
+        days = [
+            day
+            for day in days
+            if (not first or day >= dt.date.fromisoformat(first))
+            and (not last or day <= dt.date.fromisoformat(last))
+        ]
+        if not days:
+            typer.echo(f"error: no landed days between {first} and {last}", err=True)
+            raise typer.Exit(2)
     instance = dg.DagsterInstance.get() if _has_dagster_home() else None
     result, blocked = run_pipeline(days[0], days[-1], instance=instance)
     checks = result.get_asset_check_evaluations()

@@ -55,6 +55,12 @@ def typed_expression(column: Column, text_input: bool) -> str:
         return f"case lower(trim({source})) when 'true' then true when 'false' then false end"
     if column.type == "string":
         return f"nullif({source}, '')"
+    if column.type == "integer":
+        # A cast would round 3.6 to 4; a whole-number column takes whole numbers only.
+        return (
+            f"case when regexp_full_match(trim({source}), '-?[0-9]+') "
+            f"then try_cast(trim({source}) as {lake_type}) end"
+        )
     return f"try_cast(trim({source}) as {lake_type})"
 
 
