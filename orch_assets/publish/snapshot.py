@@ -42,6 +42,12 @@ SNAPSHOT_MARTS: dict[str, tuple[str, ...]] = {
     "dependency_health_hourly": ("hour_at", "dependency"),
     "labor_daily": ("opened_date", "exception_class"),
     "change_annotations": ("change_id",),
+    "daily_trends": ("trend_date", "segment"),
+    "slo_burndown": ("slo", "segment", "evaluated_at"),
+    "slo_alert_episodes": ("episode_id",),
+    "rollback_firings": ("firing_id",),
+    "rollout_impact": ("metric",),
+    "rollout_impact_cells": ("metric", "cohort", "period"),
 }
 
 

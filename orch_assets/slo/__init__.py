@@ -19,6 +19,7 @@ from orch_assets.slo.burn import (
     episodes_frame,
     error_budget,
     evaluate_alerts,
+    merge_episodes,
 )
 from orch_assets.slo.loading import ConfigFileError
 from orch_assets.slo.notify import (
@@ -32,6 +33,7 @@ from orch_assets.slo.notify import (
 from orch_assets.slo.rollback import (
     RollbackFiring,
     RollbackInputError,
+    RollbackRule,
     RollbackRuleError,
     evaluate_rollback_rules,
     firings_frame,
@@ -49,6 +51,7 @@ __all__ = [
     "NotifierStateError",
     "RollbackFiring",
     "RollbackInputError",
+    "RollbackRule",
     "RollbackRuleError",
     "RolloutFrameError",
     "RolloutImpact",
@@ -68,5 +71,6 @@ __all__ = [
     "firings_frame",
     "load_rollback_rules",
     "load_slos",
+    "merge_episodes",
     "rollout_impact",
 ]

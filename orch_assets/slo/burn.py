@@ -20,7 +20,14 @@ when the burn over its long window and over its short window are both at least i
 Evaluation times are the multiples of the step since the epoch (UTC), so every run places
 them on the same instants. Each contiguous stretch of holding times, per SLO, segment and
 condition, is one alert episode: it starts at the first time the condition held and resolves
-at the first time it no longer did.
+at the first time it no longer did. A condition with `min_bad_events` also needs that many
+bad events in its long window, and one with a `confidence` needs the long window's bad share
+to be above its bar with that confidence (`wilson_lower_bound`).
+
+In a low-volume segment the short window often holds one event or none, so a steady burn
+holds and lapses from one evaluation to the next. `merge_episodes` folds stretches of one
+condition separated by less than a gap (by default its long window) into one episode, which
+is what a person should be told about once.
 """
 
 from __future__ import annotations
@@ -28,7 +35,8 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from statistics import NormalDist
 from typing import Any
 
 import numpy as np
@@ -107,6 +115,25 @@ class AlertEpisode:
             "peak_burn_rate": self.peak_burn_rate,
             "summary": self.summary,
         }
+
+
+def wilson_lower_bound(bad: np.ndarray, total: np.ndarray, confidence: float) -> np.ndarray:
+    """One-sided Wilson lower bound of the bad share; NaN where there are no events.
+
+    Args:
+        bad: Bad events per window.
+        total: Events per window.
+        confidence: The bound's one-sided coverage, as in 0.95.
+
+    Returns:
+        The share the true bad rate exceeds with that confidence, elementwise.
+    """
+    z = NormalDist().inv_cdf(confidence)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        share = bad / total
+        centre = share + z * z / (2 * total)
+        spread = z * np.sqrt(share * (1 - share) / total + z * z / (4 * total * total))
+        return (centre - spread) / (1 + z * z / total)
 
 
 def episode_id(
@@ -237,6 +264,7 @@ def evaluate_alerts(
     step: DurationLike = DEFAULT_ALERT_STEP,
     start: TimeLike | None = None,
     end: TimeLike | None = None,
+    full_windows_only: bool = False,
 ) -> list[AlertEpisode]:
     """Find the alert episodes of every SLO's burn-rate conditions.
 
@@ -247,6 +275,9 @@ def evaluate_alerts(
         start: Evaluate after this instant (default the first minute in the frame). Pass a
             start at least one long window after the data begins so the first windows are full.
         end: Evaluate up to this instant (default the end of the last minute in the frame).
+        full_windows_only: Judge each condition only once its long window lies wholly after
+            the frame's first minute, so a 3-day condition is not judged on its first hours
+            while a 1-hour one already is.
 
     Returns:
         Episodes ordered by SLO, segment and start, the faster-burn condition first. An
@@ -258,14 +289,73 @@ def evaluate_alerts(
         slo = slos[name]
         segments = cube.keys["segment"].to_numpy()[rows]
         for condition in slo.alert_conditions:
-            long_burn = _rates(cube, grid, condition.long_window, rows, slo)[3]
+            long_good, long_total, _, long_burn = _rates(
+                cube, grid, condition.long_window, rows, slo
+            )
             short_burn = _rates(cube, grid, condition.short_window, rows, slo)[3]
             holds = at_least(long_burn, condition.factor) & at_least(short_burn, condition.factor)
+            if condition.min_bad_events:
+                holds &= long_total - long_good >= condition.min_bad_events
+            if condition.confidence is not None:
+                bar = condition.factor * slo.error_budget
+                lower = wilson_lower_bound(long_total - long_good, long_total, condition.confidence)
+                holds &= lower >= bar
+            if full_windows_only:
+                holds &= grid >= cube.first + whole_minutes(condition.long_window)
             for row, first, stop in zip(*runs(holds), strict=True):
                 episodes.append(
                     _episode(slo, str(segments[row]), condition, grid, first, stop, long_burn[row])
                 )
     return sorted(episodes, key=lambda e: (e.slo, e.segment, e.started_at, -e.factor))
+
+
+def merge_episodes(
+    episodes: Sequence[AlertEpisode], within: DurationLike | None = None
+) -> list[AlertEpisode]:
+    """Fold episodes of one condition that follow each other closely into one.
+
+    A burn that lapses for a few evaluations (a quiet short window, a long window dipping
+    under its factor) and resumes is the same problem. An episode that starts less than
+    `within` after the previous one of the same SLO, segment and condition resolved
+    continues it: the merged episode keeps the first one's id and start, takes the last
+    one's resolution and the highest peak.
+
+    Args:
+        episodes: Episodes from `evaluate_alerts`.
+        within: The largest gap that still continues an episode; default each condition's
+            long window, the span over which its burn is judged anyway.
+
+    Returns:
+        The merged episodes, in the order `evaluate_alerts` returns them.
+    """
+    gap = None if within is None else pd.Timedelta(parse_duration(within))
+    merged: list[AlertEpisode] = []
+    latest: dict[tuple[str, str, str, str, str], int] = {}
+    for episode in sorted(episodes, key=lambda e: (e.slo, e.segment, e.started_at)):
+        key = (
+            episode.slo,
+            episode.segment,
+            episode.severity,
+            episode.long_window,
+            episode.short_window,
+        )
+        allowed = gap if gap is not None else pd.Timedelta(parse_duration(episode.long_window))
+        position = latest.get(key)
+        previous = merged[position] if position is not None else None
+        if (
+            previous is not None
+            and previous.resolved_at is not None
+            and episode.started_at - previous.resolved_at < allowed
+        ):
+            merged[position] = replace(
+                previous,
+                resolved_at=episode.resolved_at,
+                peak_burn_rate=max(previous.peak_burn_rate, episode.peak_burn_rate),
+            )
+            continue
+        latest[key] = len(merged)
+        merged.append(episode)
+    return sorted(merged, key=lambda e: (e.slo, e.segment, e.started_at, -e.factor))
 
 
 def episodes_frame(episodes: Sequence[AlertEpisode]) -> pd.DataFrame:

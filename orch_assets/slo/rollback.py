@@ -24,7 +24,9 @@ Two kinds of rule:
   are multiples of the step since the epoch) once a full baseline lies behind; one firing per
   contiguous stretch of holding evaluations. The exception-aging rule uses the mean age of
   open exceptions weighted by how many were open, rather than the open count, because age is
-  what a stalled queue grows even when few exceptions arrive.
+  what a stalled queue grows even when few exceptions arrive. A window whose total weight is
+  under `min_window_weight` (for exception aging: open exception-minutes) is too little to
+  judge: one slow exception in a quiet hour is not a stalled queue.
 """
 
 from __future__ import annotations
@@ -160,6 +162,7 @@ class BaselineRatioRule(StrictModel):
     factor: float = Field(gt=1)
     min_baseline: float = Field(default=0.0, ge=0)
     step: Duration = dt.timedelta(minutes=5)
+    min_window_weight: float = Field(default=0.0, ge=0)
 
 
 RollbackRule = SustainedAboveRule | BaselineRatioRule
@@ -355,14 +358,17 @@ def evaluate_baseline_ratio(rule: BaselineRatioRule, frame: pd.DataFrame) -> lis
     earliest = cube.first + window + baseline
     grid = evaluation_grid(earliest - 1, cube.first + cube.minutes, whole_minutes(rule.step))
     with np.errstate(invalid="ignore", divide="ignore"):
-        current = cube.window_sum("weighted", grid, window) / cube.window_sum(
-            "weight", grid, window
-        )
+        weight = cube.window_sum("weight", grid, window)
+        current = cube.window_sum("weighted", grid, window) / weight
         before = grid - window
         reference = cube.window_sum("weighted", before, baseline) / cube.window_sum(
             "weight", before, baseline
         )
-    holds = (reference >= rule.min_baseline) & at_least(current, rule.factor * reference)
+    holds = (
+        (reference >= rule.min_baseline)
+        & (weight >= rule.min_window_weight)
+        & at_least(current, rule.factor * reference)
+    )
     firings = []
     for row, first, stop in zip(*runs(holds), strict=True):
         segment = str(cube.keys["segment"].iat[row])

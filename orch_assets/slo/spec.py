@@ -17,7 +17,9 @@ spec:
   objectives: [{target: 0.99}]
   timeWindow: [{duration: 30d, isRolling: true}]
   alertPolicies:   # optional; the SRE workbook policy scaled to the window when left out
-    - {name: fast_burn, severity: page, factor: 14.4, longWindow: 1h, shortWindow: 5m}
+    # minBadEvents and confidence are optional evidence to ask for (see AlertCondition)
+    - {name: fast_burn, severity: page, factor: 14.4, longWindow: 1h, shortWindow: 5m,
+       minBadEvents: 4}
 ```
 
 `good` and `total` name the SLI event series the warehouse counts per minute; the burn-rate
@@ -128,13 +130,27 @@ class TimeWindow(_OpenSloModel):
 
 
 class AlertCondition(_OpenSloModel):
-    """Fire when the burn rate over both windows is at least `factor`."""
+    """Fire when the burn rate over both windows is at least `factor`.
+
+    Two optional fields ask for evidence before a condition holds, for segments too quiet for
+    the workbook's rule (which, the default, asks for neither):
+
+    - `min_bad_events` (`minBadEvents`): at least that many bad events in the long window. In
+      a quiet segment one or two slow promises in an hour of twenty orders already burn at
+      14.4x; requiring four keeps a segment that meets its target from paging on chance (four
+      bad events in 27 at a 1% bad rate has a chance under 2 in 10,000).
+    - `confidence`: the long window's bad share must exceed `factor` times the budget with
+      this one-sided confidence (its Wilson lower bound reaches the bar). A 1x condition sits
+      at the budget itself, where a few hundred events of noise cross it without any fault.
+    """
 
     name: str = Field(pattern=NAME_PATTERN)
     severity: Severity
     factor: float = Field(gt=0)
     long_window: Duration
     short_window: Duration
+    min_bad_events: int = Field(default=0, ge=0)
+    confidence: float | None = Field(default=None, gt=0, lt=1)
 
     @model_validator(mode="after")
     def _short_inside_long(self) -> AlertCondition:

@@ -22,8 +22,6 @@ from orch_assets.quality.definitions_check import metric_versions
 from orch_assets.settings import REPO_ROOT, load_settings
 
 SNAPSHOT = dg.AssetKey(["scorecard_snapshot"])
-# Optional marts published when the SLO domain has produced them.
-OPTIONAL_MARTS: dict[str, tuple[str, ...]] = {}
 
 
 def quarantine_summary(quarantine) -> list[tuple]:
@@ -79,7 +77,7 @@ def scorecard_snapshot(context: dg.AssetExecutionContext) -> dg.MaterializeResul
         metric_versions=metric_versions(DBT_PROJECT_DIR),
         check_results=sorted(check_results, key=lambda c: (c["asset"], c["check"])),
         code=code_version(REPO_ROOT),
-        marts={**SNAPSHOT_MARTS, **OPTIONAL_MARTS},
+        marts=SNAPSHOT_MARTS,
         extra_tables={
             "quarantine_summary": (
                 ["feed", "partition", "rule", "rows"],
