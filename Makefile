@@ -13,10 +13,10 @@ export ORCH_QUARANTINE_DIR ?= $(ORCH_DATA_DIR)/quarantine
 export ORCH_WAREHOUSE_DIR ?= $(ORCH_DATA_DIR)/warehouse
 export DAGSTER_HOME ?= $(ORCH_DATA_DIR)/dagster_home
 
-.PHONY: help env demo pipeline test lint format bench dev docs clean
+.PHONY: help env demo pipeline test lint format bench dev docs clean chromium
 
 help:
-	@echo "make demo      sample feeds, full pipeline, then the scorecard"
+	@echo "make demo      sample feeds, full pipeline, published snapshot, then the scorecard"
 	@echo "make pipeline  the same without serving"
 	@echo "make test      linters and the whole test suite"
 	@echo "make lint      ruff and sqlfluff"
@@ -40,7 +40,8 @@ pipeline: env | $(DAGSTER_HOME)
 	$(RUN)/orch pipeline
 
 demo: pipeline
-	@echo "Feeds ingested into data/lake. Open the asset graph with: make dev"
+	@echo "Serving the scorecard on http://localhost:8501 (Ctrl-C stops it)."
+	$(RUN)/streamlit run app/main.py --server.port 8501
 
 lint: env | $(DAGSTER_HOME)
 	$(RUN)/ruff check .
@@ -51,7 +52,12 @@ format: env
 	$(RUN)/ruff check --fix .
 	$(RUN)/ruff format .
 
-test: lint
+# The browser test drives Debian's chromium (never a browser a test tool downloads).
+chromium:
+	@command -v chromium >/dev/null 2>&1 || { apt-get update -qq && \
+		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }
+
+test: lint chromium
 	$(RUN)/pytest
 
 bench: env

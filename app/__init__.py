@@ -1,0 +1,1 @@
+"""The Streamlit scorecard over published snapshots; run `streamlit run app/main.py`."""
